@@ -446,7 +446,13 @@ export class NativeCheckpoint {
     // arrays (preallocated fetches): no copy of the layers out of the runtime's own buffers.
     paceBeforeAllocating();
     const results = sizes.map((size) => o.buffers?.take(n * size) ?? new Float32Array(n * size));
-    const scratch = unfetchedSizes.map((size) => new Float32Array(Math.min(chunk, n) * size));
+    const scratchMemory = this.takeScratch(Math.min(chunk, n) * unfetchedSizes.reduce((a, b) => a + b, 0));
+    let offset = 0;
+    const scratch = unfetchedSizes.map((size) => {
+      const view = scratchMemory.subarray(offset, offset + Math.min(chunk, n) * size);
+      offset += view.length;
+      return view;
+    });
     try {
       for (let s = 0; s < n; s += chunk) {
         if (o.signal?.aborted) throw new CancelledError();
@@ -477,8 +483,34 @@ export class NativeCheckpoint {
       }
     } finally {
       this.releaseUse(key, o.keepSessions === false);
+      this.giveScratch(scratchMemory);
     }
     return results;
+  }
+
+  /** The scratch memory given back by the last pass, kept for the next ({@link takeScratch}). */
+  private spareScratch: Float32Array | undefined;
+
+  /**
+   * Memory for `length` float32 values of unfetched layers (written by the runtime, never read): the
+   * last pass's, where it holds them, else new. Fresh memory is zeroed page by page as the runtime
+   * first writes it: 64 MB of it cost a small model's pass to its output about as much as its
+   * convolutions (docs/native-engine.md, "The blocked layout").
+   */
+  private takeScratch(length: number): Float32Array {
+    const spare = this.spareScratch;
+    if (spare && spare.length >= length) {
+      this.spareScratch = undefined;
+      return spare.subarray(0, length);
+    }
+    return new Float32Array(length);
+  }
+
+  /** Keeps `memory` for the next pass when it is within the scratch budget ({@link NATIVE_SCRATCH_BYTES}) and larger than the one kept. */
+  private giveScratch(memory: Float32Array): void {
+    const whole = new Float32Array(memory.buffer);
+    if (whole.byteLength > NATIVE_SCRATCH_BYTES) return;
+    if (!this.spareScratch || whole.length > this.spareScratch.length) this.spareScratch = whole;
   }
 
   /**

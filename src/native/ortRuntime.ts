@@ -178,7 +178,7 @@ export interface OpenedSession {
 /**
  * A session for `model` (an ONNX model's bytes) on `provider`, or on the CPU, with one line saying
  * why, when the installation has no such provider (listSupportedBackends) or the session cannot be
- * created on it (no adapter for WebGPU, no CUDA libraries).
+ * created on it (no adapter for WebGPU, no CUDA libraries); in `layout` ({@link SessionLayout}).
  * @throws the runtime's error when even the CPU session cannot be created (a model it cannot run).
  */
 export async function createSession(
