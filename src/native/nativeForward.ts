@@ -446,10 +446,11 @@ export class NativeCheckpoint {
     // arrays (preallocated fetches): no copy of the layers out of the runtime's own buffers.
     paceBeforeAllocating();
     const results = sizes.map((size) => o.buffers?.take(n * size) ?? new Float32Array(n * size));
-    const scratchMemory = this.takeScratch(Math.min(chunk, n) * unfetchedSizes.reduce((a, b) => a + b, 0));
+    const rows = Math.min(chunk, n);
+    const scratchMemory = unfetchedSizes.length ? this.takeScratch(rows * unfetchedSizes.reduce((a, b) => a + b, 0)) : undefined;
     let offset = 0;
     const scratch = unfetchedSizes.map((size) => {
-      const view = scratchMemory.subarray(offset, offset + Math.min(chunk, n) * size);
+      const view = scratchMemory!.subarray(offset, offset + rows * size);
       offset += view.length;
       return view;
     });
@@ -483,7 +484,7 @@ export class NativeCheckpoint {
       }
     } finally {
       this.releaseUse(key, o.keepSessions === false);
-      this.giveScratch(scratchMemory);
+      if (scratchMemory) this.giveScratch(scratchMemory);
     }
     return results;
   }
